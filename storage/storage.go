@@ -33,7 +33,9 @@ type PutOptions struct {
 	CacheControl string
 	// Size is the number of bytes r yields, or -1 when unknown. A store may
 	// use it to choose an upload strategy; when it is >= 0 and r yields a
-	// different count, Put fails and stores nothing.
+	// different count, Put fails and stores nothing. Note that the zero
+	// value means an empty object: callers that do not know the size must
+	// say -1.
 	Size int64
 	// SHA256 is the lowercase hex SHA-256 of the bytes, or "" when unknown.
 	// When set, a store verifies it (locally or server side) and fails
@@ -68,10 +70,14 @@ type Info struct {
 //   - Put without Overwrite is put-if-absent: when an object already exists
 //     under key it is left untouched and Put returns created == false and a
 //     nil error (concurrent writers of the same key both succeed, one wins).
+//     Put may then return without reading r at all. With Overwrite, created
+//     is true whenever Put succeeds.
 //   - Stat and Get return an error wrapping ErrNotFound for a missing key.
 //   - List calls fn for every object whose key starts with prefix, in
 //     lexical key order, and stops at the first error fn returns (returning
-//     it). Temporary or internal files are never listed.
+//     it). Only Key, Size and ModTime of the Info are guaranteed (listings
+//     of remote stores carry no content types); use Stat for the rest.
+//     Temporary or internal files are never listed.
 //   - All methods are safe for concurrent use.
 type Store interface {
 	Put(ctx context.Context, key string, r io.Reader, opts PutOptions) (created bool, err error)
