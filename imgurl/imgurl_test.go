@@ -101,16 +101,16 @@ func TestCandidates(t *testing.T) {
 func TestAllowList(t *testing.T) {
 	a := NewAllowList(append(DefaultHosts, "*.Example.org", "cdn.test"), false)
 	for raw, want := range map[string]bool{
-		"https://mmbiz.qpic.cn/a/b/0":    true,
-		"http://MMBIZ.QLOGO.CN/a/b":      true,
-		"https://wx.qlogo.cn/mmhead/x/0": true,
-		"https://img.example.org/a.png":  true,
-		"https://example.org/a.png":      false,
-		"https://cdn.test:8443/a.png":    true,
-		"https://evil.com/a.png":         false,
+		"https://mmbiz.qpic.cn/a/b/0":     true,
+		"http://MMBIZ.QLOGO.CN/a/b":       true,
+		"https://wx.qlogo.cn/mmhead/x/0":  true,
+		"https://img.example.org/a.png":   true,
+		"https://example.org/a.png":       false,
+		"https://cdn.test:8443/a.png":     true,
+		"https://evil.com/a.png":          false,
 		"https://mmbiz.qpic.cn.evil.com/": false,
-		"ftp://mmbiz.qpic.cn/a":          false,
-		"https://u:p@mmbiz.qpic.cn/a/b":  false,
+		"ftp://mmbiz.qpic.cn/a":           false,
+		"https://u:p@mmbiz.qpic.cn/a/b":   false,
 	} {
 		u, _ := url.Parse(raw)
 		if got := a.Allowed(u); got != want {
