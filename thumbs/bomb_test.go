@@ -70,9 +70,9 @@ func gifScreen(t *testing.T, w, h int) []byte {
 	return b
 }
 
-// The same real image is refused with little memory just over the limit
-// and decoded (allocating more than the bound) when allowed: the memory
-// assertion above can fail.
+// TestPixelLimitIsExclusiveAndMemoryBound: the same real image is refused
+// with little memory just over the limit and decoded (allocating more than
+// the bound) when allowed, so the memory assertion above can fail.
 func TestPixelLimitIsExclusiveAndMemoryBound(t *testing.T) {
 	b := encodePNG(t, uniform(2000, 2000, color.NRGBA{9, 99, 199, 255}))
 	var res *Result
@@ -126,11 +126,13 @@ func TestTooManyGIFFrames(t *testing.T) {
 	}
 }
 
+// countingReader counts the bytes read through it.
 type countingReader struct {
 	r io.ReaderAt
 	n atomic.Int64
 }
 
+// ReadAt reads from the underlying reader and counts the bytes.
 func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 	n, err := c.r.ReadAt(p, off)
 	c.n.Add(int64(n))
@@ -208,7 +210,8 @@ func TestCorruptInputIsAnError(t *testing.T) {
 	}
 }
 
-// A decoded image whose bounds disagree with its header is refused.
+// TestDecodedBoundsMustMatchHeader: a decoded image whose bounds disagree
+// with its header is refused.
 func TestDecodedBoundsMustMatchHeader(t *testing.T) {
 	b := readTestdata(t, "photo-aqua.jpg")
 	liar := func(io.ReaderAt, int64, string) (image.Image, error) {

@@ -7,19 +7,23 @@
 // Images come from the network, so every input is treated as hostile:
 //
 //   - The header is read with the format's DecodeConfig first. An image whose
-//     width*height exceeds [Options.MaxPixels] (or whose width or height is
-//     not positive) is never decoded. For WebP the VP8X canvas size is read
-//     directly, so canvases too big even for DecodeConfig are reported as
-//     "too many pixels" rather than as an error.
+//     width*height exceeds [Options.MaxPixels] is never decoded: Make returns
+//     a Result with a Reason. A width or height that is not positive, or a
+//     header the decoder itself rejects (such as a PNG too big for
+//     image/png's arithmetic), is an error. For WebP the VP8X canvas size is
+//     read directly, so canvases too big even for DecodeConfig are reported
+//     as "too many pixels" too.
 //   - GIF frames are counted by walking the block structure (no LZW
-//     decoding, constant memory, work linear in the file size and stopping
-//     at [Options.MaxFrames]+1 frames) before the first frame is decoded.
+//     decoding, constant memory, work linear in the file size, stopping one
+//     frame past [Options.MaxFrames]) before the first frame is decoded.
 //   - Only the first frame of an animated GIF is decoded.
 //   - Panics inside the third-party decoders are turned into errors.
 //
-// Peak memory for an accepted image is roughly MaxPixels times the decoded
-// bytes per pixel (1.5 for typical JPEG and lossy WebP, 4 for 8-bit RGBA PNG,
-// 8 for 16-bit PNG), plus a fraction of that for the largest thumbnail.
+// Peak memory for an accepted image is roughly its pixel count (at most
+// MaxPixels) times the decoded bytes per pixel (1.5 for typical JPEG and
+// lossy WebP, 4 for 8-bit RGBA PNG, 8 for 16-bit PNG, more during progressive
+// JPEG decoding), plus a fraction of that for the largest thumbnail. A
+// refused image costs a few kilobytes (TestBombsAreNotDecoded).
 //
 // # Thumbnails
 //
@@ -32,8 +36,7 @@
 //
 // JPEG EXIF orientation (all eight values) is honoured: dimensions in
 // [Result] and in every [Thumb] are those of the upright image. Other
-// formats' orientation metadata (PNG eXIf, WebP EXIF) is ignored, as most
-// browsers do.
+// formats' orientation metadata (PNG eXIf, WebP EXIF chunks) is ignored.
 //
 // Thumbnails whose source has any pixel that is not fully opaque are encoded
 // as PNG so transparency survives; everything else becomes a JPEG (quality
@@ -46,15 +49,19 @@
 //
 // The image is decoded once. Thumbnails are made from the largest to the
 // smallest: each one is resampled from the smallest already available image
-// (the decoded original or a larger thumbnail) that is at least twice its
-// size, so 320 px comes from the 640 px thumbnail rather than from the
+// (the decoded original or a larger thumbnail) that is about twice its size
+// or more, so 320 px comes from the 640 px thumbnail rather than from the
 // original. When the remaining scale factor is 4 or more the source is first
-// box-filtered by an integer factor to about twice the target size; the final
-// step is always a Lanczos-3 resampling in fixed-point arithmetic. JPEG and
-// opaque WebP are resampled directly in Y'CbCr (chroma stays subsampled), so
-// no colour conversion happens at all on the common JPEG-to-JPEG path;
-// EXIF rotation is applied to the small thumbnail, not to the original.
-// Images with transparency are resampled premultiplied, as 8-bit RGBA.
+// box-filtered by an integer factor to about twice the target size. The
+// final step is a separable Lanczos resampling in fixed-point arithmetic:
+// Lanczos-2 for reductions by less than 2 (the largest thumbnail of a
+// typical 1080 px image), Lanczos-3 otherwise. JPEG and opaque WebP are
+// resampled directly in Y'CbCr with chroma left subsampled, so the common
+// JPEG-to-JPEG path does no colour conversion at all. EXIF mirroring is
+// folded into the resampling weights and rotation is a transpose of the
+// small thumbnail, never of the original. Images with transparency are
+// resampled premultiplied, as 8-bit RGBA. Quality is checked against
+// imaging.Resize with Lanczos (see TestQuality).
 //
 // Make and Probe are pure functions of their inputs and safe for concurrent
 // use; each call works single-threaded, so callers control parallelism.

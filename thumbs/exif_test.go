@@ -201,20 +201,20 @@ func TestTIFFOrientationRejectsBadData(t *testing.T) {
 	}
 }
 
-// Odd sizes and the orientations that mirror or swap axes exercise the
-// edges of the 4:2:0 chroma planes: mirroring a thumbnail of odd width
-// after resampling would shift its chroma by one pixel. The resampled
-// pictures are compared before encoding with the reference converted to
-// 4:2:0, which isolates chroma siting from JPEG's own losses; the test
-// image has colour stripes 12 px apart in both directions, so that a shift
-// shows. Every orientation must do about as well as orientation 1: within
-// 2 dB. Measured: 37 dB for all near full size, 42-45 dB at half size
-// (orientations that mirror vertically lose up to 1.8 dB there, because
-// the reference upsamples the source's chroma by repeating samples, and
-// mirroring moves those blocks off the 4:2:0 grid of the output), while
-// mirroring after resampling gave 20-25 dB. Dimensions of 1-3 px are only
-// checked for size: there a single partial chroma block or box-filter block
-// dominates the image.
+// TestOddSizes: odd sizes and the orientations that mirror or swap axes
+// exercise the edges of the 4:2:0 chroma planes; mirroring a thumbnail of
+// odd width after resampling would shift its chroma by one pixel. The
+// resampled pictures are compared before encoding with the reference
+// converted to 4:2:0, which isolates chroma siting from JPEG's own losses;
+// the test image has colour stripes 12 px apart in both directions, so
+// that a shift shows. Every orientation must do about as well as
+// orientation 1: within 2 dB. Measured: 37 dB for all near full size,
+// 42-45 dB at half size (orientations that mirror vertically lose up to
+// 1.8 dB there, because the reference upsamples the source's chroma by
+// repeating samples, and mirroring moves those blocks off the 4:2:0 grid
+// of the output), while mirroring after resampling gave 20-25 dB.
+// Dimensions of 1-3 px are only checked for size: there a single partial
+// chroma block or box-filter block dominates the image.
 func TestOddSizes(t *testing.T) {
 	t.Parallel()
 	for _, size := range []image.Point{{301, 201}, {999, 3}, {3, 999}, {641, 401}} {

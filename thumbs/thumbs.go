@@ -50,6 +50,8 @@ type Result struct {
 	Reason        string // non-empty when no thumbnails were attempted at all, e.g. "too many pixels: 100000x100000 > 50000000"
 }
 
+// withDefaults returns o with zero (or out-of-range) fields set to the
+// defaults.
 func (o Options) withDefaults() Options {
 	if o.Widths == nil {
 		o.Widths = DefaultWidths()

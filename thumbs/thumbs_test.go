@@ -111,8 +111,9 @@ func TestPNGWithAlpha(t *testing.T) {
 	}
 }
 
-// A PNG with an alpha channel whose pixels are all opaque becomes a JPEG
-// (documented decision); one transparent pixel makes it a PNG.
+// TestOpaquePNGBecomesJPEG: a PNG with an alpha channel whose pixels are
+// all opaque becomes a JPEG (documented decision); one transparent pixel
+// makes it a PNG.
 func TestOpaquePNGBecomesJPEG(t *testing.T) {
 	t.Parallel()
 	m := image.NewNRGBA(image.Rect(0, 0, 800, 600))
@@ -213,8 +214,8 @@ func TestAnimatedGIFFile(t *testing.T) {
 	}
 }
 
-// A first frame that covers part of the logical screen is shown on a
-// transparent canvas of the screen's size.
+// TestGIFPartialFirstFrame: a first frame that covers part of the logical
+// screen is shown on a transparent canvas of the screen's size.
 func TestGIFPartialFirstFrame(t *testing.T) {
 	frame := image.NewPaletted(image.Rect(100, 50, 300, 250), color.Palette{color.RGBA{0, 255, 0, 255}})
 	g := &gif.GIF{Image: []*image.Paletted{frame}, Delay: []int{0}, Config: image.Config{Width: 400, Height: 300, ColorModel: frame.Palette}}
@@ -275,8 +276,8 @@ func TestProbe(t *testing.T) {
 	}
 }
 
-// Make is a pure function: concurrent calls give the same bytes as
-// sequential ones (run with -race).
+// TestConcurrentMake: Make is a pure function, so concurrent calls give the
+// same bytes as sequential ones (run with -race).
 func TestConcurrentMake(t *testing.T) {
 	t.Parallel()
 	names := []string{"photo-aqua.jpg", "exif-orientation-6.jpg", "diagram-spring.png", "anim-flowers.gif", "webp-ladybird.webp"}
@@ -378,8 +379,8 @@ func webpWithAlpha(t *testing.T) []byte {
 	return out
 }
 
-// Lossy WebP with an alpha channel decodes to image.NYCbCrA; with
-// transparent pixels it becomes a PNG thumbnail.
+// TestWebPWithAlpha: lossy WebP with an alpha channel decodes to
+// image.NYCbCrA; with transparent pixels it becomes a PNG thumbnail.
 func TestWebPWithAlpha(t *testing.T) {
 	t.Parallel()
 	b := webpWithAlpha(t)
