@@ -3,7 +3,8 @@ package thumbs
 import (
 	"image"
 	"image/color"
-	"image/draw"
+
+	"github.com/disintegration/imaging"
 )
 
 // pictureKind says how a picture's planes are to be read.
@@ -107,9 +108,9 @@ func toPicture(m image.Image) (p picture, opaque bool) {
 			return expandPalette(m)
 		}
 	}
-	dst := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(dst, dst.Rect, m, b.Min, draw.Src)
-	return rgbaPicture(dst.Pix, w, h, dst.Stride), dst.Opaque()
+	// Every other layout (CMYK JPEG, 16-bit PNG, Gray16, offset bounds):
+	// imaging converts it to NRGBA, in parallel, then it is premultiplied.
+	return premultiply(imaging.Clone(m))
 }
 
 // rgbaPicture wraps premultiplied RGBA pixels without copying.
