@@ -248,8 +248,7 @@ type laterCheck struct {
 // indexCheck is one URL index entry to verify.
 type indexCheck struct {
 	normalized string
-	manifest   string
-	key        string // the key the manifest links, for the report
+	manifest   string // first manifest that needs it
 }
 
 // pendingLink is a link in an article that leads into the store but is
@@ -324,7 +323,7 @@ func (v *verifier) manifest(mp string) {
 		if im.Normalized == "" {
 			v.problem(Problem{Manifest: mp, URL: im.URL, Kind: ProblemManifest, Problem: "archived image without normalized URL"})
 		} else if v.index[im.Normalized] == nil {
-			v.index[im.Normalized] = &indexCheck{normalized: im.Normalized, manifest: mp, key: im.Key}
+			v.index[im.Normalized] = &indexCheck{normalized: im.Normalized, manifest: mp}
 			v.iord = append(v.iord, im.Normalized)
 		}
 	}
@@ -417,8 +416,12 @@ func (v *verifier) want(mp string, c objCheck, ref bool) {
 		old.last = mp
 	}
 	disagree := func(what string, a, b any) {
+		by := "the manifest"
+		if !ref {
+			by = "its URL index entry"
+		}
 		v.problem(Problem{Manifest: mp, Key: c.key, Kind: ProblemManifest,
-			Problem: fmt.Sprintf("records %s %v, %s records %v", what, b, old.manifest, a)})
+			Problem: fmt.Sprintf("%s records %s %v, %s records %v", by, what, b, old.manifest, a)})
 	}
 	if c.kind != kindAny && old.kind == kindAny {
 		old.kind = c.kind
@@ -436,11 +439,17 @@ func (v *verifier) want(mp string, c objCheck, ref bool) {
 	case c.size >= 0 && c.size != old.size:
 		disagree("size", old.size, c.size)
 	}
-	switch {
-	case old.w == 0 && old.h == 0:
-		old.w, old.h = c.w, c.h
-	case c.w != 0 && c.h != 0 && (c.w != old.w || c.h != old.h):
-		disagree("dimensions", fmt.Sprintf("%dx%d", old.w, old.h), fmt.Sprintf("%dx%d", c.w, c.h))
+	for _, d := range []struct {
+		name string
+		old  *int
+		new  int
+	}{{"width", &old.w, c.w}, {"height", &old.h, c.h}} {
+		switch {
+		case *d.old == 0:
+			*d.old = d.new
+		case d.new != 0 && d.new != *d.old:
+			disagree(d.name, *d.old, d.new)
+		}
 	}
 }
 

@@ -315,6 +315,45 @@ func TestVerify(t *testing.T) {
 		}
 	})
 
+	t.Run("extra link to an existing thumbnail", func(t *testing.T) {
+		f := fresh(t)
+		th := archivedImage(t, f.manifest(t, "a.manifest.json"), "jpg").Thumbnails[0]
+		ap := f.out("sub", "b.md")
+		b, _ := os.ReadFile(ap)
+		os.WriteFile(ap, append(b, "\n<img src=\"../../mirror/"+th.Key+"\">\n"...), 0o644)
+		fixOutputSHA(t, f.out("sub", "b.manifest.json"), ap)
+		if rep := f.verify(t); !rep.OK() {
+			t.Errorf("a link to an existing thumbnail is a problem: %v", rep.Problems)
+		}
+		os.Remove(f.obj(th.Key))
+		rep := f.verify(t)
+		if len(rep.Problems) != 2 {
+			t.Fatalf("want the missing thumbnail and the broken link: %v", rep.Problems)
+		}
+		for _, p := range rep.Problems {
+			if p.Key != th.Key {
+				t.Errorf("problem %+v is not about %s", p, th.Key)
+			}
+		}
+	})
+
+	t.Run("manifests that disagree", func(t *testing.T) {
+		f := fresh(t)
+		mp := f.out("sub", "b.manifest.json")
+		m := f.manifest(t, filepath.Join("sub", "b.manifest.json"))
+		m.Images[0].Bytes++
+		mb, _ := m.Encode()
+		os.WriteFile(mp, mb, 0o644)
+		rep := f.verify(t)
+		found := false
+		for _, p := range rep.Problems {
+			found = found || p.Kind == archive.ProblemManifest && p.Key == m.Images[0].Key && strings.Contains(p.Problem, "records size")
+		}
+		if !found {
+			t.Errorf("a manifest recording another size for a key is not reported: %v", rep.Problems)
+		}
+	})
+
 	t.Run("article edited after archiving", func(t *testing.T) {
 		f := fresh(t)
 		ap := f.out("a.md")

@@ -30,6 +30,7 @@ func (o *verifyOptions) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.jsonOut, "json", false, "print the verify report as JSON on stdout")
 }
 
+// newVerifyCmd returns `imgmirror verify`.
 func newVerifyCmd(io streams) *cobra.Command {
 	o := &verifyOptions{}
 	cmd := &cobra.Command{
@@ -54,6 +55,9 @@ func newVerifyCmd(io streams) *cobra.Command {
 	return cmd
 }
 
+// runVerify verifies the manifests found in o.paths (default o.out)
+// against the store, prints the summary or the JSON report and maps the
+// outcome to an exit code.
 func runVerify(ctx context.Context, io streams, o *verifyOptions) error {
 	paths := o.paths
 	if len(paths) == 0 {

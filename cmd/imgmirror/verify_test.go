@@ -1,12 +1,18 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/imgmirror/imgmirror/archive"
+	"github.com/imgmirror/imgmirror/internal/miniotest"
 	"github.com/imgmirror/imgmirror/internal/origin"
 )
 
@@ -86,5 +92,44 @@ func TestVerifyCommand(t *testing.T) {
 	}
 	if r := run(t, dir, nil, "verify", "--help"); !strings.Contains(r.stdout, "IMGMIRROR_STORE") {
 		t.Errorf("verify --help does not document IMGMIRROR_STORE:\n%s", r.stdout)
+	}
+}
+
+// TestVerifyMinIO verifies an archive in a real S3-compatible store whose
+// articles link to the bucket's own URLs, then with one thumbnail deleted,
+// then with the store unreachable.
+func TestVerifyMinIO(t *testing.T) {
+	srv := miniotest.Start(t)
+	bucket := srv.NewBucket(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.md"), []byte(smallArticle))
+	c := startCDN(t, imagesFor([]byte(smallArticle)))
+	env := append(append([]string{}, c.env...), srv.Env()...)
+	store := "s3://" + bucket + "/p?endpoint=" + srv.Endpoint + "&path_style=true"
+	if r := run(t, dir, env, "archive", "--store", store, "a.md"); r.code != 0 {
+		t.Fatalf("archive: exit %d\n%s", r.code, r.stderr)
+	}
+	m := readManifest(t, filepath.Join(dir, "mirrored", "a.manifest.json"))
+	if !strings.HasPrefix(m.Images[1].StableURL, srv.Endpoint+"/"+bucket+"/p/img/") {
+		t.Fatalf("stable URL %s is not the bucket's own URL", m.Images[1].StableURL)
+	}
+	env = append(srv.Env(), "IMGMIRROR_STORE="+store)
+	if r := run(t, dir, env, "verify"); r.code != 0 {
+		t.Fatalf("verify: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	key := m.Images[1].Thumbnails[0].Key
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := srv.Client().DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("p/" + key)}); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, dir, env, "verify"); r.code != 1 || !strings.Contains(r.stdout, key+": thumbnail missing") {
+		t.Errorf("verify without %s: exit %d, want 1 naming it\n%s%s", key, r.code, r.stdout, r.stderr)
+	}
+
+	closed := "s3://" + bucket + "/p?endpoint=" + miniotest.ClosedPortEndpoint(t) + "&path_style=true"
+	if r := run(t, dir, srv.Env(), "verify", "--store", closed); r.code != 3 {
+		t.Errorf("verify against an unreachable store: exit %d, want 3\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
