@@ -104,7 +104,7 @@ func (f *Fetcher) Fetch(ctx context.Context, urls ...string) (*Result, error) {
 // fetchURL runs the retry loop for one URL, adding its attempts to
 // *attempts.
 func (f *Fetcher) fetchURL(ctx context.Context, raw string, attempts *int) (*Result, *Error) {
-	u, re := parseURL(raw, f.opts.Allow)
+	u, re := parseURL(raw, f.opts.Allow, f.opts.AllowPrivate)
 	if re != nil {
 		return nil, &Error{URL: raw, Reason: re.reason, Err: re.sentinel}
 	}

@@ -47,7 +47,7 @@ func Parse(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("%w: %q has no host", ErrNotHTTP, raw)
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("%q: URLs with user info are refused", raw)
+		return nil, fmt.Errorf("%s: URLs with user info are refused", u.Redacted())
 	}
 	return u, nil
 }
