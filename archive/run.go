@@ -206,7 +206,7 @@ func (r *runner) logImage(j *job, o outcome, d time.Duration) {
 	case o.err != nil:
 		r.opts.Logger.Warn("image failed", append(attrs, slog.String("status", "failed"), slog.String("error", o.err.Error()))...)
 	case o.reused:
-		r.opts.Logger.Info("image", append(attrs, slog.String("status", "cached"), slog.String("key", o.rec.Key))...)
+		r.opts.Logger.Info("image", append(attrs, slog.String("status", "cached"), slog.Int64("bytes", o.rec.Bytes), slog.String("key", o.rec.Key))...)
 	default:
 		r.opts.Logger.Info("image", append(attrs, slog.String("status", "archived"), slog.Int64("bytes", o.rec.Bytes), slog.String("key", o.rec.Key))...)
 	}

@@ -81,6 +81,8 @@ func newArchiveCmd(io streams) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.paths = args
+			// Asking for a log format asks for the log: one event per image.
+			o.verbose = o.verbose || cmd.Flags().Changed("log-format")
 			return runArchive(cmd.Context(), io, o)
 		},
 	}

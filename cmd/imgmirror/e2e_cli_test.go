@@ -147,3 +147,37 @@ func TestDemo(t *testing.T) {
 		}
 	}
 }
+
+func TestJSONLogOneEventPerImage(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.md"), []byte(smallArticle))
+	c := startCDN(t, imagesFor([]byte(smallArticle)))
+	r := run(t, dir, c.env, "archive", "--log-format", "json", "--report", "report.json", "a.md")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	events := 0
+	for _, line := range strings.Split(r.stderr, "\n") {
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
+		var ev map[string]any
+		decodeJSON(t, line, &ev)
+		if ev["msg"] == "image" {
+			events++
+			for _, k := range []string{"url", "status", "bytes", "duration", "attempts"} {
+				if _, ok := ev[k]; !ok {
+					t.Errorf("image event lacks %s: %s", k, line)
+				}
+			}
+		}
+	}
+	if events != 3 {
+		t.Errorf("%d image events, want 3 (one per image)\n%s", events, r.stderr)
+	}
+	var rep archive.Report
+	decodeJSON(t, string(readFile(t, filepath.Join(dir, "report.json"))), &rep)
+	if rep.Version == "" || rep.Started.IsZero() || rep.Finished.Before(rep.Started) || len(rep.Articles) != 1 || rep.Articles[0].Status != "complete" {
+		t.Errorf("report %+v", rep)
+	}
+}

@@ -81,8 +81,9 @@ func applyEnv(fs *pflag.FlagSet) error {
 		}
 		if sv, isSlice := f.Value.(pflag.SliceValue); isSlice {
 			err = sv.Replace(strings.Split(v, ","))
+			f.Changed = true
 		} else {
-			err = f.Value.Set(v)
+			err = fs.Set(f.Name, v)
 		}
 		if err != nil {
 			err = usageErrorf("$%s=%q: %v", envName(f.Name), v, err)
