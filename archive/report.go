@@ -46,6 +46,8 @@ type ArticleReport struct {
 	Counts   manifest.Counts `json:"counts"`
 	Failures []Failure       `json:"failures,omitempty"`
 	Error    string          `json:"error,omitempty"`
+
+	storeErr bool // the article could not be written to the store
 }
 
 // Failure is one image reference that could not be archived.
@@ -84,6 +86,9 @@ func (r *Report) add(a ArticleReport) {
 		t.ArticlesFailed++
 	case ArticleComplete, ArticlePartial:
 		t.ArticlesWritten++
+	}
+	if a.storeErr {
+		t.StoreErrors++
 	}
 	t.Images += a.Counts.Images
 	t.Archived += a.Counts.Archived

@@ -100,8 +100,23 @@ func (r *runner) runChunk(ctx context.Context, inputs []Input) {
 		return
 	}
 	r.archiveAll(ctx, order)
-	for _, d := range docs {
-		a := r.write(ctx, d, jobs)
+	r.writeAll(ctx, docs, jobs)
+}
+
+// writeAll writes the chunk's articles, several at once (each write waits
+// on fsyncs and store round trips), and reports them in input order.
+func (r *runner) writeAll(ctx context.Context, docs []*doc, jobs map[string]*job) {
+	reps := make([]ArticleReport, len(docs))
+	var g errgroup.Group
+	g.SetLimit(r.opts.Concurrency)
+	for i, d := range docs {
+		g.Go(func() error {
+			reps[i] = r.write(ctx, d, jobs)
+			return nil
+		})
+	}
+	g.Wait()
+	for _, a := range reps {
 		r.rep.add(a)
 		r.progress(a)
 	}

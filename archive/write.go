@@ -203,11 +203,11 @@ func (r *runner) write(ctx context.Context, d *doc, jobs map[string]*job) Articl
 		return fail(fmt.Errorf("%s: write %s: %w", d.in.Source, ap, err))
 	}
 	if err := r.putMutable(wctx, akey, body, "text/markdown; charset=utf-8"); err != nil {
-		r.rep.Totals.StoreErrors++
+		a.storeErr = true
 		return fail(fmt.Errorf("%s: store: %w", d.in.Source, err))
 	}
 	if err := r.putManifest(wctx, ArticleKey(ManifestName(d.in.Rel)), m); err != nil {
-		r.rep.Totals.StoreErrors++
+		a.storeErr = true
 		return fail(fmt.Errorf("%s: store: %w", d.in.Source, err))
 	}
 	mb, err := outM.Encode()
