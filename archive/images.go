@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -154,7 +155,7 @@ func (im *imager) blobFor(sum string) *blob {
 func (im *imager) store(ctx context.Context, res *fetch.Result) (record, error) {
 	rec := record{SHA256: res.SHA256, Ext: res.Format.Ext, ContentType: res.Format.ContentType, Bytes: res.Size}
 	rec.Key = OriginalKey(res.SHA256, res.Format.Ext)
-	_, err := im.opts.Store.Put(ctx, rec.Key, res.NewReader(), storage.PutOptions{
+	_, err := put(ctx, im.opts.Store, rec.Key, func() io.Reader { return res.NewReader() }, storage.PutOptions{
 		ContentType: rec.ContentType, CacheControl: storage.CacheImmutable,
 		Size: res.Size, SHA256: res.SHA256,
 	})
@@ -193,7 +194,7 @@ func (im *imager) thumbnails(ctx context.Context, res *fetch.Result, rec *record
 	for _, t := range tr.Thumbs {
 		key := ThumbKey(t.Width, rec.SHA256, t.Ext)
 		sum := sha256.Sum256(t.Data)
-		_, err := im.opts.Store.Put(ctx, key, bytes.NewReader(t.Data), storage.PutOptions{
+		_, err := put(ctx, im.opts.Store, key, func() io.Reader { return bytes.NewReader(t.Data) }, storage.PutOptions{
 			ContentType: t.ContentType, CacheControl: storage.CacheImmutable,
 			Size: int64(len(t.Data)), SHA256: hex.EncodeToString(sum[:]),
 		})
@@ -213,7 +214,7 @@ func (im *imager) putJSON(ctx context.Context, key string, v any) error {
 		return err
 	}
 	sum := sha256.Sum256(b)
-	_, err = im.opts.Store.Put(ctx, key, bytes.NewReader(b), storage.PutOptions{
+	_, err = put(ctx, im.opts.Store, key, func() io.Reader { return bytes.NewReader(b) }, storage.PutOptions{
 		ContentType: "application/json", CacheControl: storage.CacheNoCache,
 		Size: int64(len(b)), SHA256: hex.EncodeToString(sum[:]), Overwrite: im.opts.Force,
 	})

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -231,7 +232,7 @@ func (r *runner) write(ctx context.Context, d *doc, jobs map[string]*job) Articl
 
 func (r *runner) putMutable(ctx context.Context, key string, b []byte, contentType string) error {
 	sum := sha256.Sum256(b)
-	_, err := r.opts.Store.Put(ctx, key, bytes.NewReader(b), storage.PutOptions{
+	_, err := put(ctx, r.opts.Store, key, func() io.Reader { return bytes.NewReader(b) }, storage.PutOptions{
 		ContentType: contentType, CacheControl: storage.CacheNoCache,
 		Size: int64(len(b)), SHA256: hex.EncodeToString(sum[:]), Overwrite: true,
 	})

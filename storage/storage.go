@@ -13,6 +13,11 @@ import (
 // exists under the key. Test for it with errors.Is.
 var ErrNotFound = errors.New("storage: object not found")
 
+// ErrThrottled is returned (wrapped) when a remote store asks the client to
+// slow down (S3 SlowDown, 503, 429). Nothing was stored; the same Put may
+// be tried again after a pause.
+var ErrThrottled = errors.New("storage: throttled by the store")
+
 // ErrInvalidKey is returned (wrapped) when a key breaks the rules of ValidKey.
 var ErrInvalidKey = errors.New("storage: invalid key")
 

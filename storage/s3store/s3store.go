@@ -282,7 +282,21 @@ func (s *Store) where(key string) string {
 }
 
 func (s *Store) errorf(op, key string, err error) error {
+	if isThrottled(err) {
+		return fmt.Errorf("s3 %s %s: %w (%w)", op, s.where(key), err, storage.ErrThrottled)
+	}
 	return fmt.Errorf("s3 %s %s: %w", op, s.where(key), err)
+}
+
+// isThrottled reports the server asking us to slow down: S3's SlowDown and
+// its relatives, or a bare 503 or 429.
+func isThrottled(err error) bool {
+	switch errorCode(err) {
+	case "SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests", "RequestThrottled":
+		return true
+	}
+	st := httpStatus(err)
+	return st == http.StatusServiceUnavailable || st == http.StatusTooManyRequests
 }
 
 // Put stores r under key; see the package documentation for the protocol.
