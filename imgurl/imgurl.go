@@ -95,8 +95,10 @@ func Normalize(raw string) (string, error) {
 	if key == host(u) {
 		key += "/"
 	}
-	if u.RawQuery != "" {
-		key += "?" + u.RawQuery
+	// A query of blanks (as in "x? #") is no query: Parse trims blanks
+	// at the end of a URL, so it could not survive a round trip.
+	if q := strings.TrimSpace(u.RawQuery); q != "" {
+		key += "?" + q
 	}
 	return key, nil
 }
