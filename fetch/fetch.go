@@ -2,11 +2,14 @@ package fetch
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"slices"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // maxBackoff caps the exponential backoff before jitter.
@@ -50,7 +53,7 @@ func newFetcher(opts Options, clk clock) (*Fetcher, error) {
 		base = defaultTransport(o)
 	}
 	f.client = &http.Client{
-		Transport:     newHostLimiter(headerTimeout{next: base, d: o.Timeout}, o.limit(), o.Burst, o.MaxRetryAfter, clk),
+		Transport:     newHostLimiter(headerTimeout{next: base, d: o.Timeout}, o.limit(), sendBurst(o.limit(), o.Burst), o.MaxRetryAfter, clk),
 		CheckRedirect: f.checkRedirect,
 	}
 	return f, nil
@@ -150,4 +153,21 @@ func (f *Fetcher) backoff(n int) time.Duration {
 		return 0
 	}
 	return time.Duration(rand.Int64N(int64(bound) + 1))
+}
+
+// jitterMargin is how much connection setup (DNS, TCP, TLS, proxy) may
+// bunch requests up between leaving the limiter and reaching the origin:
+// a token is taken before the connection is ready, so the first requests
+// of a burst arrive late and the next, on a reused connection, early.
+const jitterMargin = 100 * time.Millisecond
+
+// sendBurst is the client bucket size for an origin that allows burst
+// requests at rate r: the burst less the tokens the origin's own bucket
+// could be short by after jitterMargin of bunching, and at least 1. Sent
+// this way, a client at the origin's own rate and burst never draws a 429.
+func sendBurst(r rate.Limit, burst int) int {
+	if r == rate.Inf {
+		return burst
+	}
+	return max(1, burst-int(math.Ceil(float64(r)*jitterMargin.Seconds())))
 }

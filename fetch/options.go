@@ -41,7 +41,9 @@ const None = -1
 type Options struct {
 	// Rate is the requests per second allowed per host (token bucket).
 	Rate float64
-	// Burst is the bucket size per host.
+	// Burst is the burst the origin allows per host. The fetcher keeps a
+	// margin below it for connection-setup jitter (see sendBurst), so that
+	// a client at the origin's own rate and burst draws no 429.
 	Burst int
 	// Retries is the number of retries after the first attempt, per URL.
 	Retries int

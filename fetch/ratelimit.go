@@ -13,11 +13,12 @@ import (
 
 // How a host that answers 429 or 503 is slowed down: its rate is halved at
 // most once per cutInterval, never below 1/maxSlowdown of the configured
-// rate, and doubles back after each recoverAfter without a new cut.
+// rate, and doubles back after each recoverAfter without a new cut (short
+// enough that one stray 429 does not halve a whole batch's speed).
 const (
 	cutInterval  = time.Second
 	maxSlowdown  = 32
-	recoverAfter = time.Minute
+	recoverAfter = 15 * time.Second
 )
 
 // clock is the time source of the rate limiter and the retry loop; tests

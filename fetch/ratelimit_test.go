@@ -210,3 +210,15 @@ func TestFetchTakesTokenPerAttempt(t *testing.T) {
 		t.Errorf("slept %v, want at least three 500ms token waits", clk.slept())
 	}
 }
+
+func TestSendBurstKeepsAJitterMargin(t *testing.T) {
+	for _, tc := range []struct {
+		r     rate.Limit
+		burst int
+		want  int
+	}{{10, 5, 4}, {5, 5, 4}, {50, 5, 1}, {1, 1, 1}, {rate.Inf, 7, 7}, {0.5, 3, 2}} {
+		if got := sendBurst(tc.r, tc.burst); got != tc.want {
+			t.Errorf("sendBurst(%v, %d) = %d, want %d", tc.r, tc.burst, got, tc.want)
+		}
+	}
+}
