@@ -7,13 +7,23 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
+// defaultMemoryLimit is the Go runtime's soft memory limit unless
+// GOMEMLIMIT says otherwise: most of the heap at a peak is garbage from
+// decoding and uploading, and collecting it earlier keeps peak RSS low for
+// cron hosts and Kubernetes pods (see BENCHMARKS.md).
+const defaultMemoryLimit = 150 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	ctx, stop := signalContext()
 	defer stop()
 	os.Exit(execute(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))

@@ -254,6 +254,7 @@ func TestMinIO(t *testing.T) {
 	t.Run("ServerRejectsCorruption", func(t *testing.T) { testServerRejectsCorruption(t, srv, base) })
 	t.Run("ChecksumHeaders", func(t *testing.T) { testChecksumHeaders(t, srv, base) })
 	t.Run("Multipart40MiB", func(t *testing.T) { testMultipart(t, srv, base) })
+	t.Run("SeekableOnePut", func(t *testing.T) { testSeekableOnePut(t, srv, base) })
 	t.Run("AWSCLI", func(t *testing.T) { testAWSCLI(t, srv, base) })
 	t.Run("Check", func(t *testing.T) { testCheck(t, srv, base) })
 	t.Run("MissingBucketIsNotNotFound", func(t *testing.T) {
@@ -788,5 +789,34 @@ func TestMinIORestart(t *testing.T) {
 	}
 	if put(t, s, "k.txt", data, storage.PutOptions{Size: int64(len(data))}) {
 		t.Error("after restart: the existing object was not seen")
+	}
+}
+
+// testSeekableOnePut: a seekable body of known size and digest (what the
+// pipeline passes) goes up as one streamed PutObject whatever its size, and
+// a wrong digest is refused by the server, leaving nothing behind.
+func testSeekableOnePut(t *testing.T, srv *miniotest.Server, base Config) {
+	for _, whenRequired := range []bool{false, true} {
+		tr := newTransport()
+		cfg := base
+		cfg.Bucket = srv.NewBucket(t)
+		cfg.PartSize = MinPartSize
+		cfg.ChecksumWhenRequired = whenRequired
+		cfg.HTTPClient = &http.Client{Transport: tr}
+		s := newStore(t, cfg)
+		data := bytes.Repeat([]byte("0123456789abcdef"), (12<<20)/16) // 12 MiB > PartSize
+		tr.reset()
+		put(t, s, "big", data, storage.PutOptions{Size: int64(len(data)), SHA256: sha(data)})
+		if n, m := tr.count(http.MethodPut), tr.count(http.MethodPost); n != 1 || m != 0 {
+			t.Errorf("when_required=%v: %d PUTs and %d POSTs for a seekable 12 MiB body, want one PutObject", whenRequired, n, m)
+		}
+		if got, _, err := storage.ReadAll(t.Context(), s, "big"); err != nil || sha(got) != sha(data) {
+			t.Errorf("when_required=%v: read back %v", whenRequired, err)
+		}
+		other := append([]byte("x"), data[1:]...)
+		if _, err := s.Put(t.Context(), "bad", bytes.NewReader(other), storage.PutOptions{Size: int64(len(other)), SHA256: sha(data)}); err == nil {
+			t.Errorf("when_required=%v: a body that does not match its SHA-256 was accepted", whenRequired)
+		}
+		checkAbsent(t, s, "bad")
 	}
 }

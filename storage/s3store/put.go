@@ -125,7 +125,9 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts storage.P
 		}
 	}
 	var err error
-	if opts.Size >= 0 && opts.Size <= s.partSize {
+	if rs, ok := r.(io.ReadSeeker); ok && want != nil && opts.Size >= 0 && opts.Size <= maxSinglePut {
+		err = s.putSeekable(ctx, key, rs, opts, want)
+	} else if opts.Size >= 0 && opts.Size <= s.partSize {
 		err = s.putSmall(ctx, key, r, opts, want)
 	} else {
 		err = s.putStream(ctx, key, r, opts, want)
@@ -164,6 +166,49 @@ func (s *Store) exists(ctx context.Context, key string) (bool, error) {
 }
 
 // putSmall buffers the object, verifies it, and sends one PutObject.
+// maxSinglePut is the largest object S3 takes in one PutObject.
+const maxSinglePut = 5 << 30
+
+// putSeekable sends a seekable body of known size and digest as one
+// PutObject streamed from r: no copy in memory and no multipart part pool,
+// whatever the size (the pipeline's bodies are spooled, seekable files).
+// The server checks the SHA-256 checksum header; with checksum=when_required
+// the body is hashed here first instead.
+func (s *Store) putSeekable(ctx context.Context, key string, r io.ReadSeeker, opts storage.PutOptions, want []byte) error {
+	if s.whenRequired {
+		h := sha256.New()
+		n, err := io.Copy(h, r)
+		if err != nil {
+			return fmt.Errorf("read: %w", err)
+		}
+		if n != opts.Size {
+			return fmt.Errorf("reader yielded %d bytes, PutOptions.Size is %d", n, opts.Size)
+		}
+		if sum := h.Sum(nil); !bytes.Equal(sum, want) {
+			return fmt.Errorf("content SHA-256 %x does not match PutOptions.SHA256 %x", sum, want)
+		}
+		if _, err := r.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("seek: %w", err)
+		}
+	}
+	in := &s3.PutObjectInput{
+		Bucket:        aws.String(s.bucket),
+		Key:           aws.String(s.fullKey(key)),
+		Body:          r,
+		ContentLength: aws.Int64(opts.Size),
+	}
+	setHeaders(&in.ContentType, &in.CacheControl, opts)
+	if !opts.Overwrite {
+		in.IfNoneMatch = aws.String("*")
+	}
+	if !s.whenRequired {
+		in.ChecksumAlgorithm = types.ChecksumAlgorithmSha256
+		in.ChecksumSHA256 = aws.String(base64.StdEncoding.EncodeToString(want))
+	}
+	_, err := s.client.PutObject(ctx, in)
+	return err
+}
+
 func (s *Store) putSmall(ctx context.Context, key string, r io.Reader, opts storage.PutOptions, want []byte) error {
 	buf := make([]byte, opts.Size)
 	if n, err := io.ReadFull(r, buf); err != nil {
