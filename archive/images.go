@@ -66,6 +66,26 @@ type imager struct {
 
 	mu    sync.Mutex
 	blobs map[string]*blob
+	known map[string]*record // normalized URL -> record, run-wide (bounded)
+}
+
+// maxKnown bounds the run-wide cache of URL index records (a few hundred
+// bytes each): beyond it, images repeated across chunks are looked up in
+// the store again.
+const maxKnown = 100_000
+
+func (im *imager) remembered(normalized string) *record {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	return im.known[normalized]
+}
+
+func (im *imager) remember(normalized string, rec *record) {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	if len(im.known) < maxKnown {
+		im.known[normalized] = rec
+	}
 }
 
 func newImager(opts *Options, f *fetch.Fetcher) *imager {
@@ -74,6 +94,7 @@ func newImager(opts *Options, f *fetch.Fetcher) *imager {
 		fetchSem: make(chan struct{}, opts.Concurrency),
 		thumbSem: make(chan struct{}, opts.ThumbProcs),
 		blobs:    map[string]*blob{},
+		known:    map[string]*record{},
 	}
 }
 
@@ -96,12 +117,16 @@ func (im *imager) lookup(ctx context.Context, normalized string) (*record, error
 // archive makes sure the image named by normalized (with candidate URLs to
 // fetch it from) is in the store, and returns its record.
 func (im *imager) archive(ctx context.Context, normalized string, urls []string) outcome {
+	if rec := im.remembered(normalized); rec != nil {
+		return outcome{rec: rec, reused: true}
+	}
 	if !im.opts.Force {
 		rec, err := im.lookup(ctx, normalized)
 		if err != nil {
 			return outcome{err: fmt.Errorf("store: %w", err), storeErr: true}
 		}
 		if rec != nil {
+			im.remember(normalized, rec)
 			return outcome{rec: rec, reused: true}
 		}
 	}
@@ -127,6 +152,7 @@ func (im *imager) archive(ctx context.Context, normalized string, urls []string)
 	if err := im.putJSON(ctx, IndexKey(normalized), rec); err != nil {
 		return outcome{err: fmt.Errorf("store: %w", err), storeErr: true, attempts: res.Attempts}
 	}
+	im.remember(normalized, &rec)
 	return outcome{rec: &rec, attempts: res.Attempts}
 }
 

@@ -3,11 +3,14 @@ package archive_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/imgmirror/imgmirror/archive"
@@ -131,5 +134,46 @@ func TestCancelledRunRecordsNothingFalse(t *testing.T) {
 	}
 	if !rep.Interrupted || rep.Totals.Archived != 0 {
 		t.Errorf("cancelled run: interrupted=%v, totals %+v", rep.Interrupted, rep.Totals)
+	}
+}
+
+// countingGets counts Gets of URL index entries.
+type countingGets struct {
+	storage.Store
+	mu    sync.Mutex
+	index int
+}
+
+func (c *countingGets) Get(ctx context.Context, key string) (io.ReadCloser, storage.Info, error) {
+	if strings.HasPrefix(key, "index/") {
+		c.mu.Lock()
+		c.index++
+		c.mu.Unlock()
+	}
+	return c.Store.Get(ctx, key)
+}
+
+func TestImageSharedAcrossChunksLookedUpOnce(t *testing.T) {
+	imgs := map[string][]byte{"mmbiz_png/shared": solidPNG(50, 50)}
+	o := origin.New(imgs)
+	srv := httptest.NewServer(o)
+	defer srv.Close()
+	allow := imgurl.NewAllowList(imgurl.DefaultHosts, false)
+	store := &countingGets{Store: memstore.New()}
+	var inputs []archive.Input
+	for i := 0; i < 250; i++ { // three chunks
+		inputs = append(inputs, archive.Input{Source: fmt.Sprint(i), Rel: fmt.Sprintf("a%d.md", i),
+			Data: []byte(fmt.Sprintf("# %d\n\n![](https://mmbiz.qpic.cn/mmbiz_png/shared/0)\n", i))})
+	}
+	rep, err := archive.Run(context.Background(), archive.Options{Store: store, Out: t.TempDir(), Allow: allow,
+		Fetch: fetch.Options{AllowPrivate: true, Transport: toServer{srv.Listener.Addr().String()}}}, inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Totals.Archived != 250 || o.Count() != 1 {
+		t.Fatalf("archived %d, origin requests %d", rep.Totals.Archived, o.Count())
+	}
+	if store.index != 1 {
+		t.Errorf("the URL index was read %d times for one image shared by three chunks", store.index)
 	}
 }
