@@ -139,3 +139,19 @@ func ReadAll(ctx context.Context, s Store, key string) ([]byte, Info, error) {
 	}
 	return b, info, nil
 }
+
+// ContextReader returns a reader that fails with ctx's error once ctx is
+// done, so that a long Put stops when its context is cancelled.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

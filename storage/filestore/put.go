@@ -153,7 +153,7 @@ func (s *Store) writeTemp(ctx context.Context, r io.Reader, opts storage.PutOpti
 		}
 	}()
 
-	var src io.Reader = ctxReader{ctx, r}
+	var src io.Reader = storage.ContextReader(ctx, r)
 	if opts.Size >= 0 {
 		// One byte more than expected reveals a longer stream without
 		// reading all of it.
@@ -193,17 +193,4 @@ func (s *Store) writeTemp(ctx context.Context, r io.Reader, opts storage.PutOpti
 		return "", err
 	}
 	return f.Name(), nil
-}
-
-// ctxReader fails reads once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

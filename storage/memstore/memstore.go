@@ -122,7 +122,7 @@ func readVerified(ctx context.Context, r io.Reader, opts storage.PutOptions) ([]
 		buf.Grow(int(min(opts.Size, 64<<20)))
 	}
 	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(&buf, h), ctxReader{ctx, r}); err != nil {
+	if _, err := io.Copy(io.MultiWriter(&buf, h), storage.ContextReader(ctx, r)); err != nil {
 		return nil, "", err
 	}
 	if n := int64(buf.Len()); opts.Size >= 0 && n != opts.Size {
@@ -136,19 +136,6 @@ func readVerified(ctx context.Context, r io.Reader, opts storage.PutOptions) ([]
 		return nil, "", fmt.Errorf("sha256 mismatch: expected %s, actual %x", strings.ToLower(opts.SHA256), got)
 	}
 	return buf.Bytes(), hex.EncodeToString(got), nil
-}
-
-// ctxReader fails reads once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 func (s *Store) lookup(ctx context.Context, op, key string) (object, error) {
