@@ -47,6 +47,7 @@ type outcome struct {
 	err      error
 	storeErr bool // the failure was the store's, not the origin's
 	reused   bool // found in the URL index; nothing fetched
+	again    bool // already archived or looked up earlier in this run
 	attempts int
 }
 
@@ -118,7 +119,7 @@ func (im *imager) lookup(ctx context.Context, normalized string) (*record, error
 // fetch it from) is in the store, and returns its record.
 func (im *imager) archive(ctx context.Context, normalized string, urls []string) outcome {
 	if rec := im.remembered(normalized); rec != nil {
-		return outcome{rec: rec, reused: true}
+		return outcome{rec: rec, reused: true, again: true}
 	}
 	if !im.opts.Force {
 		rec, err := im.lookup(ctx, normalized)

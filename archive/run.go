@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -162,20 +163,11 @@ func (r *runner) classify(raw string) (key, why string) {
 func appendCandidates(urls []string, raw string, asWritten bool) []string {
 	cands, _ := imgurl.Candidates(raw, asWritten)
 	for _, c := range cands {
-		if !contains(urls, c) {
+		if !slices.Contains(urls, c) {
 			urls = append(urls, c)
 		}
 	}
 	return urls
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // archiveAll archives every job, with bounded concurrency; fetches and
@@ -201,6 +193,9 @@ func (r *runner) archiveAll(ctx context.Context, jobs []*job) {
 }
 
 func (r *runner) tally(o outcome) {
+	if o.again {
+		return // counted in an earlier chunk
+	}
 	t := &r.rep.Totals
 	t.Unique++
 	switch {

@@ -170,8 +170,8 @@ func TestImageSharedAcrossChunksLookedUpOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Totals.Archived != 250 || o.Count() != 1 {
-		t.Fatalf("archived %d, origin requests %d", rep.Totals.Archived, o.Count())
+	if rep.Totals.Archived != 250 || o.Count() != 1 || rep.Totals.Unique != 1 || rep.Totals.Fetched != 1 {
+		t.Fatalf("archived %d, origin requests %d, totals %+v", rep.Totals.Archived, o.Count(), rep.Totals)
 	}
 	if store.index != 1 {
 		t.Errorf("the URL index was read %d times for one image shared by three chunks", store.index)
