@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -158,12 +157,12 @@ func (e *env) startServers(ctx context.Context) error {
 	}
 	e.closers = append(e.closers, m.stop)
 	e.minio = m
-	e.s3 = newCountingProxy(m.endpoint)
+	e.s3 = newCountingProxy(m.Endpoint)
 	e.closers = append(e.closers, e.s3.close)
 	if err := m.createBucket(ctx, "bench"); err != nil {
 		return err
 	}
-	logf("MinIO %s, counted through %s", m.endpoint, e.s3.url)
+	logf("MinIO %s, counted through %s", m.Endpoint, e.s3.url)
 	return nil
 }
 
@@ -240,28 +239,3 @@ func runProc(ctx context.Context, dir string, env []string, name string, args ..
 
 // verbose mirrors -v.
 var verbose bool
-
-// waitHTTP polls url until it answers 200 or the deadline passes.
-func waitHTTP(ctx context.Context, url string, d time.Duration, dead <-chan struct{}) error {
-	deadline := time.Now().Add(d)
-	c := &http.Client{Timeout: 2 * time.Second}
-	for {
-		select {
-		case <-dead:
-			return errors.New("exited during startup")
-		case <-ctx.Done():
-			return ctx.Err()
-		default:
-		}
-		if resp, err := c.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not up after %s", url, d)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}

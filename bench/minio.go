@@ -2,123 +2,40 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/imgmirror/imgmirror/internal/miniotest"
 )
 
-// minioServer is a MinIO server on loopback with random root credentials.
-// (miniotest.Start needs a testing.TB; the benchmark starts MinIO the same
-// way itself.)
-type minioServer struct {
-	endpoint             string
-	access, secret, logf string
-	cmd                  *exec.Cmd
-	done                 chan struct{}
-}
+// minioServer is a MinIO server on loopback with random root credentials,
+// started by miniotest.Launch as the tests start theirs.
+type minioServer struct{ *miniotest.Server }
 
 func startMinio(ctx context.Context, bin, dir string) (*minioServer, error) {
-	data := filepath.Join(dir, "data")
-	if err := os.MkdirAll(data, 0o755); err != nil {
-		return nil, err
-	}
-	addr, err := freeAddr()
+	s, err := miniotest.Launch(bin, dir)
 	if err != nil {
 		return nil, err
 	}
-	console, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
-	m := &minioServer{
-		endpoint: "http://" + addr,
-		access:   "bench" + randHex(8),
-		secret:   randHex(20),
-		logf:     filepath.Join(dir, "minio.log"),
-		done:     make(chan struct{}),
-	}
-	lf, err := os.Create(m.logf)
-	if err != nil {
-		return nil, err
-	}
-	defer lf.Close()
-	m.cmd = exec.Command(bin, "server", data, "--address", addr, "--console-address", console, "--quiet")
-	var env []string
-	for _, kv := range cleanEnv() {
-		if !strings.HasPrefix(kv, "MINIO_") {
-			env = append(env, kv)
-		}
-	}
-	m.cmd.Env = append(env, "MINIO_ROOT_USER="+m.access, "MINIO_ROOT_PASSWORD="+m.secret,
-		"MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_CI_CD=1")
-	m.cmd.Stdout, m.cmd.Stderr = lf, lf
-	m.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := m.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start minio: %w", err)
-	}
-	go func() { m.cmd.Wait(); close(m.done) }()
-	if err := waitHTTP(ctx, m.endpoint+"/minio/health/live", 60*time.Second, m.done); err != nil {
-		m.stop()
-		b, _ := os.ReadFile(m.logf)
-		return nil, fmt.Errorf("minio: %v\n%s", err, b)
-	}
-	return m, nil
+	return &minioServer{s}, nil
 }
 
-func (m *minioServer) stop() {
-	select {
-	case <-m.done:
-		return
-	default:
-	}
-	m.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-m.done:
-	case <-time.After(10 * time.Second):
-		m.cmd.Process.Kill()
-		<-m.done
-	}
-}
+func (m *minioServer) stop() { m.Stop() }
 
 // awsEnv points the AWS SDK and CLI at this server and nothing else.
-func (m *minioServer) awsEnv(tmp string) []string {
-	missing := filepath.Join(tmp, "no-such-aws-config")
-	return []string{
-		"AWS_ACCESS_KEY_ID=" + m.access, "AWS_SECRET_ACCESS_KEY=" + m.secret,
-		"AWS_REGION=" + miniotest.Region, "AWS_DEFAULT_REGION=" + miniotest.Region,
-		"AWS_CONFIG_FILE=" + missing, "AWS_SHARED_CREDENTIALS_FILE=" + missing,
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=",
-	}
-}
+func (m *minioServer) awsEnv(string) []string { return append(m.Env(), "AWS_PAGER=") }
 
-func (m *minioServer) client() *s3.Client {
-	return s3.New(s3.Options{
-		Region:       miniotest.Region,
-		BaseEndpoint: aws.String(m.endpoint),
-		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider(m.access, m.secret, ""),
-	})
-}
+func (m *minioServer) client() *s3.Client { return m.Client() }
 
 func (m *minioServer) createBucket(ctx context.Context, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -202,19 +119,4 @@ func delta(before, after map[string]int) map[string]int {
 		}
 	}
 	return out
-}
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-func randHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }

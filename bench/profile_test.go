@@ -72,7 +72,7 @@ func BenchmarkS3Put(b *testing.B) {
 		k, v, _ := strings.Cut(kv, "=")
 		b.Setenv(k, v)
 	}
-	st, err := s3store.New(ctx, s3store.Config{Bucket: "bench", Endpoint: m.endpoint, PathStyle: true})
+	st, err := s3store.New(ctx, s3store.Config{Bucket: "bench", Endpoint: m.Endpoint, PathStyle: true})
 	if err != nil {
 		b.Fatal(err)
 	}

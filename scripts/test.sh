@@ -54,6 +54,9 @@ echo "static, version stamped: $("$bin" version)"
 step "go test -race"
 go test -race -count=1 -timeout 30m ./...
 
+step "benchmark generator tests (too slow under -race, so they skip there)"
+go test -count=1 ./bench
+
 if [ "$FUZZTIME" != "0" ]; then
   step "fuzz targets, $FUZZTIME each"
   # package:target pairs; every target has a committed seed corpus.

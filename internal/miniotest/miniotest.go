@@ -117,37 +117,47 @@ func Missing(t testing.TB, what string) {
 // shutdown with t.Cleanup.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin := RequireBinary(t)
+	s, err := Launch(RequireBinary(t), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Launch starts the MinIO binary bin on free loopback ports with random
+// root credentials, its data in dir/data and its log in dir/minio.log, and
+// waits until it answers S3 calls. The caller stops it with Stop. Tests
+// use Start; Launch is for programs such as the benchmark.
+func Launch(bin, dir string) (*Server, error) {
 	s := &Server{
 		AccessKey: "mt" + randHex(9),
 		SecretKey: randHex(20),
 		Region:    Region,
-		DataDir:   t.TempDir(),
+		DataDir:   filepath.Join(dir, "data"),
 		bin:       bin,
+		logPath:   filepath.Join(dir, "minio.log"),
 	}
-	s.logPath = filepath.Join(t.TempDir(), "minio.log")
-	t.Cleanup(s.Stop)
-
+	if err := os.MkdirAll(s.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("miniotest: %w", err)
+	}
 	// Free ports are found by binding to :0 and releasing them; another
 	// process may grab one in between, so try a few times.
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		s.addr, err = freeAddr()
-		if err != nil {
-			t.Fatalf("miniotest: %v", err)
+		if s.addr, err = freeAddr(); err != nil {
+			return nil, fmt.Errorf("miniotest: %w", err)
 		}
-		s.console, err = freeAddr()
-		if err != nil {
-			t.Fatalf("miniotest: %v", err)
+		if s.console, err = freeAddr(); err != nil {
+			return nil, fmt.Errorf("miniotest: %w", err)
 		}
 		s.Endpoint = "http://" + s.addr
 		if err = s.start(); err == nil {
-			return s
+			return s, nil
 		}
 		s.Stop()
 	}
-	t.Fatalf("miniotest: %v\n%s", err, s.logTail())
-	return nil
+	return nil, fmt.Errorf("miniotest: %v\n%s", err, s.logTail())
 }
 
 // Stop stops the server (SIGTERM, then SIGKILL after a grace period) and
